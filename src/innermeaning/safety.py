@@ -1,0 +1,96 @@
+"""screen(): the safety check that runs before anything is composed; medical_note() for body topics.
+
+The patterns, resources and messages are data (knowledge/data/safety.toml). A crisis topic gets a page
+of resources and a short warm message instead of a "meaning", and never reaches a model.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .knowledge.loader import DATA_DIR
+from .models import Entry, Kind, Resource, Safety, SafetyLevel, Topic
+
+#: When several signals match, the most specific one chooses the message and extra resources.
+PRIORITY = ("abuse", "overdose", "eating_disorder", "harm_to_others", "self_harm", "suicide")
+
+
+@dataclass(frozen=True)
+class _Signal:
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class _Rules:
+    signals: tuple[_Signal, ...]
+    near_miss: tuple[re.Pattern[str], ...]
+    resources: dict[str, tuple[Resource, ...]]
+    messages: dict[str, str]
+    medical: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def _rules() -> _Rules:
+    with (DATA_DIR / "safety.toml").open("rb") as handle:
+        raw = tomllib.load(handle)
+
+    def compile_all(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+    signals = tuple(
+        _Signal(name, compile_all(raw["crisis"][name]["patterns"]), compile_all(raw["crisis"][name].get("unless", [])))
+        for name in PRIORITY
+    )
+    resources = {k: tuple(Resource(**r) for r in v) for k, v in raw["resources"].items()}
+    return _Rules(signals, compile_all(raw["near_miss"]["patterns"]), resources, raw["messages"], raw["medical"])
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\s+", " ", re.sub(r"[^\w' -]", " ", text)).strip()
+
+
+def _overlaps(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    return any(start < span[1] and span[0] < end for start, end in others)
+
+
+def crisis_signal(text: str) -> str | None:
+    """The name of the crisis signal in `text`, or None. Ordinary idioms that cover the match cancel it."""
+    text = _normalise(text)
+    rules = _rules()
+    benign = [m.span() for p in rules.near_miss for m in p.finditer(text)]
+    for signal in rules.signals:
+        cancel = benign + [m.span() for p in signal.unless for m in p.finditer(text)]
+        for pattern in signal.patterns:
+            if any(not _overlaps(m.span(), cancel) for m in pattern.finditer(text)):
+                return signal.name
+    return None
+
+
+def crisis_safety(signal: str) -> Safety:
+    rules = _rules()
+    extra = rules.resources.get(signal, ())
+    return Safety(
+        level=SafetyLevel.CRISIS, message=rules.messages[signal],
+        resources=extra + rules.resources["crisis"], category=signal,
+    )
+
+
+def screen(topic: Topic) -> Safety:
+    """Crisis or none. Runs on what the user typed, before any knowledge is matched or composed."""
+    signal = crisis_signal(topic.query)
+    return crisis_safety(signal) if signal else Safety()
+
+
+def medical_note(kind: Kind, entry: Entry | None) -> Safety:
+    """A note on when to see a doctor for body topics (or any entry that carries one)."""
+    if kind is not Kind.BODY and not (entry and entry.medical):
+        return Safety()
+    rules = _rules()
+    specific = entry.medical if entry and entry.medical else rules.medical["default"]
+    return Safety(level=SafetyLevel.MEDICAL, message=f"{specific} {rules.medical['urgent']}")
