@@ -17,7 +17,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 def tokenize(text: str) -> list[str]:
     """Lower-case word and number tokens; '11:11' becomes '1111', "can't" stays one token."""
     text = text.lower().translate(_APOSTROPHES)
-    return [t.replace(":", "") for t in TOKEN_RE.findall(text)]
+    return [t.replace(":", "").removesuffix("'s") for t in TOKEN_RE.findall(text)]
 
 
 @dataclass

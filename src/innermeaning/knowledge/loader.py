@@ -35,6 +35,7 @@ class Keyed:
     record: str
     words: frozenset[str]
     weight: float = 1.0
+    total: float = 0.0  # sum of the words' IDF, filled in once the IDF table exists
 
 
 @dataclass
@@ -49,12 +50,10 @@ class Index:
     keywords_by_word: dict[str, list[int]] = field(default_factory=dict)
     concepts_by_word: dict[str, list[int]] = field(default_factory=dict)
 
-    def weight(self, word: str) -> float:
-        return self.idf.get(word, self.default_idf)
+    unknown_idf: float = 1.0  # a word no record uses is as rare as the rarest known word
 
-    @property
-    def default_idf(self) -> float:
-        return max(self.idf.values(), default=1.0)
+    def weight(self, word: str) -> float:
+        return self.idf.get(word, self.unknown_idf)
 
 
 @dataclass(eq=False)  # hashed by identity: caches key on the loaded instance
@@ -171,7 +170,10 @@ def _build_index(entries, constructs, lenses, practices, lexicon: Lexicon) -> In
             df[word] += 0.25
     total = max(len(entries), 1)
     idf = {w: math.log(1 + total / (1 + n)) for w, n in df.items()}
-    index = Index(idf=idf, entry_phrases=phrases, entry_keywords=keywords, concept_keys=concepts)
+    index = Index(idf=idf, entry_phrases=phrases, entry_keywords=keywords, concept_keys=concepts,
+                  unknown_idf=max(idf.values(), default=1.0))
+    for key in (*phrases, *keywords, *concepts):
+        key.total = sum(index.weight(w) for w in key.words)
     for attr, keyed in (("by_word", phrases), ("keywords_by_word", keywords), ("concepts_by_word", concepts)):
         table: dict[str, list[int]] = defaultdict(list)
         for i, key in enumerate(keyed):

@@ -37,14 +37,14 @@ def score_entries(words: list[str], kind: Kind, kb: KnowledgeBase) -> list[tuple
         phrase = index.entry_phrases[i]
         overlap = sum(index.weight(w) for w in query & phrase.words)
         recall = overlap / q_total
-        precision = overlap / (sum(index.weight(w) for w in phrase.words) or 1.0)
+        precision = overlap / (phrase.total or 1.0)
         fit = 2 * recall * precision / (recall + precision)
         if fit > best.get(phrase.record, 0.0):
             best[phrase.record] = fit
     for i in {i for w in query for i in index.keywords_by_word.get(w, ())}:
         key = index.entry_keywords[i]
         if key.words <= query:  # a keyword present nudges its entry, never decides alone
-            bonus = 0.08 * sum(index.weight(w) for w in key.words) / q_total
+            bonus = 0.08 * key.total / q_total
             best[key.record] = best.get(key.record, 0.0) + bonus
     ranked = []
     for entry_id, fit in best.items():
@@ -62,9 +62,8 @@ def _concept_hits(words: list[str], kb: KnowledgeBase) -> dict[str, float]:
     hits: dict[str, float] = defaultdict(float)
     for i in {i for w in query for i in index.concepts_by_word.get(w, ())}:
         key = index.concept_keys[i]
-        rarity = sum(index.weight(w) for w in key.words)
-        if key.words <= query and rarity >= HIT_MIN:
-            hits[key.record] = max(hits[key.record], key.weight * rarity)
+        if key.words <= query and key.total >= HIT_MIN:
+            hits[key.record] = max(hits[key.record], key.weight * key.total)
     return hits
 
 
