@@ -26,6 +26,7 @@ from .models import HEADED_SECTIONS, Explainer, Kind, SectionKind
 BUSY_TIMEOUT = 10.0  # seconds a writer waits for another writer before giving up
 MARK_START, MARK_END = "\x02", "\x03"  # snippet markers: control characters no stored text contains
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+RANK_WEIGHTS = "30.0, 10.0, 1.0"  # bm25 weights of title, query and prose: a title match outranks prose
 _TERM = re.compile(r"\w+", re.UNICODE)
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -88,8 +89,10 @@ def m003_versions(db: sqlite3.Connection) -> None:
 
 @migration
 def m004_fts(db: sqlite3.Connection) -> None:
-    # rowid = pages.id; kept in step by save() inside the same transaction.
+    # rowid = pages.id; kept in step by save() inside the same transaction. The rank is configured in
+    # the index so `ORDER BY rank` lets FTS5 sort by itself: snippets are then made for the hits shown only.
     db.execute("CREATE VIRTUAL TABLE pages_fts USING fts5(title, query, text, tokenize='porter unicode61')")
+    db.execute(f"INSERT INTO pages_fts (pages_fts, rank) VALUES ('rank', 'bm25({RANK_WEIGHTS})')")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +148,11 @@ def searchable_text(page: Explainer) -> str:
 
 
 def match_expression(query: str, *, any_term: bool = False) -> str | None:
-    """User text as a safe FTS5 expression: each word quoted (no operators), the last one a prefix."""
+    """User text as a safe FTS5 expression: each word quoted, so nothing is read as an operator."""
     terms = _TERM.findall(query.lower())[:12]
     if not terms:
         return None
     quoted = [f'"{t}"' for t in terms]
-    quoted[-1] += "*"
     return (" OR " if any_term else " ").join(quoted)
 
 
@@ -367,7 +369,7 @@ class Library:
                 f"""SELECT p.slug, p.title, p.kind,
                            snippet(pages_fts, 2, '{MARK_START}', '{MARK_END}', '\u2026', 24)
                     FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid
-                    WHERE pages_fts MATCH ? ORDER BY bm25(pages_fts, 10.0, 5.0, 1.0) LIMIT ?""",
+                    WHERE pages_fts MATCH ? ORDER BY rank LIMIT ?""",
                 (expression, limit),
             )
             if rows:

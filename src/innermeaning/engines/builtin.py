@@ -57,12 +57,27 @@ def join_names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+_SECOND_PERSON = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "i'm": "you're",
+                  "am": "are", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "was": "were"}
+
+
 def topic_phrase(title: str) -> str:
-    """'Difficulty Asking for Help' -> 'difficulty asking for help'; keeps 'I', acronyms and numbers."""
+    """The title as it reads mid-sentence, spoken to the reader.
+
+    'Difficulty Asking for Help' -> 'difficulty asking for help';
+    'Feeling Jealous of My Sister's Success' -> "feeling jealous of your sister's success".
+    """
+    words = title.split()
+    first_person = any(w.lower() in {"i", "i'm", "i've", "my", "me", "myself"} for w in words)
     out = []
-    for word in title.split():
-        keep = word == "I" or word.startswith("I'") or any(ch.isupper() for ch in word[1:])
-        out.append(word if keep else word[:1].lower() + word[1:])
+    for word in words:
+        lowered = word.lower()
+        if first_person and lowered in _SECOND_PERSON and (lowered != "was" or "i" in {w.lower() for w in words}):
+            out.append(_SECOND_PERSON[lowered])
+        elif any(ch.isupper() for ch in word[1:]):
+            out.append(word)  # acronyms such as ADHD keep their capitals
+        else:
+            out.append(word[:1].lower() + word[1:])
     return " ".join(out)
 
 

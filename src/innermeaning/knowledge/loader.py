@@ -149,7 +149,9 @@ def _build_index(entries, constructs, lenses, practices, lexicon: Lexicon) -> In
     def words(text: str) -> frozenset[str]:
         return frozenset(lexicon.content_words(text))
 
-    phrases = [Keyed(e.id, words(p)) for e in entries.values() for p in (e.title, *e.aliases)]
+    # An entry's own title outranks another entry's alias that happens to say the same words.
+    phrases = [Keyed(e.id, words(p), 1.0 if i == 0 else 0.97) for e in entries.values()
+               for i, p in enumerate((e.title, *e.aliases))]
     phrases = [p for p in phrases if p.words]
     keywords = [Keyed(e.id, words(k)) for e in entries.values() for k in e.keywords]
     concepts = []

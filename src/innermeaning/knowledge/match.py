@@ -38,7 +38,7 @@ def score_entries(words: list[str], kind: Kind, kb: KnowledgeBase) -> list[tuple
         overlap = sum(index.weight(w) for w in query & phrase.words)
         recall = overlap / q_total
         precision = overlap / (phrase.total or 1.0)
-        fit = 2 * recall * precision / (recall + precision)
+        fit = phrase.weight * 2 * recall * precision / (recall + precision)
         if fit > best.get(phrase.record, 0.0):
             best[phrase.record] = fit
     for i in {i for w in query for i in index.keywords_by_word.get(w, ())}:
@@ -46,13 +46,12 @@ def score_entries(words: list[str], kind: Kind, kb: KnowledgeBase) -> list[tuple
         if key.words <= query:  # a keyword present nudges its entry, never decides alone
             bonus = 0.08 * key.total / q_total
             best[key.record] = best.get(key.record, 0.0) + bonus
-    ranked = []
-    for entry_id, fit in best.items():
-        entry_kind = kb.entries[entry_id].kind
-        if (entry_kind is Kind.DREAM) != (kind is Kind.DREAM):
-            fit *= KIND_MISMATCH
-        ranked.append((min(fit, 1.0), entry_id))
-    return sorted(ranked, key=lambda pair: (-pair[0], pair[1]))
+    for entry_id in best:
+        if (kb.entries[entry_id].kind is Kind.DREAM) != (kind is Kind.DREAM):
+            best[entry_id] *= KIND_MISMATCH
+    # Rank on the raw score (a keyword bonus may break a tie between two exact phrases), report at most 1.
+    ranked = sorted(best.items(), key=lambda pair: (-pair[1], pair[0]))
+    return [(min(score, 1.0), entry_id) for entry_id, score in ranked]
 
 
 def _concept_hits(words: list[str], kb: KnowledgeBase) -> dict[str, float]:
