@@ -284,6 +284,14 @@ class Library:
         rows = self._query("SELECT version FROM pages WHERE slug = ?", (slug,))
         return rows[0][0] if rows else None
 
+    def stamp(self, slug: str) -> tuple[int, str] | None:
+        """(version of `slug`, time of the library's latest change), or None: one cheap query for caches.
+
+        A rendered page lists related topics, so it goes stale when any page changes, not only its own.
+        """
+        rows = self._query("SELECT version, (SELECT max(updated) FROM pages) FROM pages WHERE slug = ?", (slug,))
+        return rows[0] if rows else None
+
     def get_json(self, slug: str) -> str:
         """The stored page as its public JSON, exactly as saved. Raises NotFoundError."""
         rows = self._query("SELECT body FROM pages WHERE slug = ?", (slug,))

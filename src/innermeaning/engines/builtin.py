@@ -130,6 +130,7 @@ class _Composer:
             "entry": topic_phrase(self.entry.title) if self.entry else topic,
             "motif": plan.motif or topic,
             "tradition": plan.lenses[0].tradition if plan.lenses else "many traditions",
+            "themes": join_names([t.replace("-", " ") if t != "self-worth" else t for t in plan.themes[:3]]),
         }
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -182,13 +183,15 @@ class _Composer:
 
     def core(self) -> str:
         constructs = self.plan.constructs
+        themes = [self.frame("themes")] if self.plan.themes else []
         if self.entry:
             # Linked constructs are defined in the psychological section; define an unlinked one here.
             unlinked = [c for c in constructs if c.id not in self.entry.links][:1]
             extra = [with_reference(self.choose(c.definitions, c.id, "def"), self.reference(c)) for c in unlinked]
-            return self.page.paragraph(self.fill(list(self.entry.core), extra, FLOOR["core"], BUDGET["core"]))
-        sentences = [self.frame("honest")]
-        return self.page.paragraph(self.fill(sentences, self.explain_constructs(constructs[:1], "core"), FLOOR["core"] + 30, BUDGET["core"]))
+            sentences = self.fill(list(self.entry.core), extra, FLOOR["core"], BUDGET["core"])
+            return self.page.paragraph(self.fill(sentences, themes, BUDGET["core"], BUDGET["core"]))
+        sentences = self.fill([self.frame("honest")], self.explain_constructs(constructs[:2], "core"), FLOOR["core"] + 30, BUDGET["core"])
+        return self.page.paragraph(self.fill(sentences, themes, BUDGET["core"], BUDGET["core"]))
 
     def spiritual(self) -> str:
         lenses = self.plan.lenses
@@ -205,16 +208,17 @@ class _Composer:
         links = self.entry.links if self.entry else {}
         sentences = [self.frame("psych_open")]
         sentences += [self.fused(c, links[c.id]) for c in constructs if c.id in links]
-        # General pages explained their first construct under Core Meaning already.
-        unlinked = [c for c in constructs if c.id not in links][0 if self.entry else 1 :]
+        unlinked = [c for c in constructs if c.id not in links]
         floor = FLOOR["psych"] + (0 if links else 40)
         return self.page.paragraph(self.fill(sentences, self.explain_constructs(unlinked, "psych"), floor, BUDGET["psych"]))
 
     def explain_constructs(self, constructs: Sequence[Construct], slot: str) -> list[str]:
-        """For each construct, a definition that names it, then a scene of how it shows up."""
+        """For each construct, a definition that names it (once per page), then a scene of how it shows up."""
         sentences = []
         for c in constructs:
-            sentences.append(with_reference(self.choose(c.definitions, c.id, "def"), self.reference(c)))
+            definition = with_reference(self.choose(c.definitions, c.id, "def"), self.reference(c))
+            if definition.lower() not in self.page.used:
+                sentences.append(definition)
             sentences.append(self.choose(c.shows_up, c.id, slot))
         return sentences
 

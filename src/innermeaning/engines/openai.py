@@ -141,7 +141,7 @@ class OpenAIEngine:
                 problems.insert(0, answer.problem)
             log.info("%s: draft %d of %d for %r failed: %s", self.name, attempt, self.attempts, plan.topic.slug, "; ".join(problems))
             messages += [{"role": "assistant", "content": draft}, {"role": "user", "content": repair_prompt(problems)}]
-        shown = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+        shown = problems[0] + (f"; {len(problems)} problems in all" if len(problems) > 1 else "")
         raise DraftRejected(
             f"the model's page failed Inner Meaning's checks {self.attempts} times ({shown})",
             attempts=self.attempts, problems=problems, last_draft=draft,
