@@ -22,7 +22,7 @@ from innermeaning.engines.openai import OpenAIEngine
 from innermeaning.models import Sections
 from innermeaning.pipeline import make_plan
 from innermeaning.store import Library
-from tests.llm_server import LLMServer, failure, reply, valid_draft
+from tests.llm_server import LLMServer, Reply, failure, reply, valid_draft
 
 TOPIC = "difficulty asking for help"
 SECRET = "sk-test-0123456789-do-not-leak"
@@ -90,6 +90,13 @@ def test_engine_is_chosen_by_settings_and_named_after_the_model(monkeypatch, ser
     assert isinstance(engine, OpenAIEngine)
     assert engine.name == "openai:loopback-7b"
     assert engine.base_url == server.url
+
+
+def test_engine_settings_can_come_from_the_config_file(serve, home):
+    server = serve(reply("{}"))
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(f'engine = "openai"\nbase_url = "{server.url}"\nmodel = "from-file"\n')
+    assert get_engine(load_settings()).name == "openai:from-file"
 
 
 @pytest.mark.parametrize(
@@ -210,6 +217,13 @@ def test_a_failing_draft_is_sent_back_with_its_problems(serve, engine_for, good,
     assert repair["role"] == "user" and "problems" in repair["content"] and said in repair["content"]
 
 
+def test_an_answer_cut_off_at_the_length_limit_is_sent_back_saying_so(serve, engine_for, good):
+    server = serve(Reply(content=good[: len(good) // 2], finish_reason="length"), reply(good))
+    assert engine_for(server).compose(make_plan(TOPIC)) == Sections.model_validate_json(good)
+    repair = server.requests[1].messages[-1]["content"]
+    assert "cut off at the length limit" in repair and "not valid JSON" in repair
+
+
 def test_drafts_that_never_pass_raise_draft_rejected_with_the_last_draft(serve, engine_for):
     invented = json.dumps(INVENTED)
     server = serve(reply("not json at all"), reply(invented))
@@ -229,6 +243,20 @@ def test_a_server_error_is_an_engine_error_after_the_allowed_retries(serve, engi
     with pytest.raises(EngineError, match="500: model crashed"):
         engine_for(server, retries=2).compose(make_plan(TOPIC))
     assert len(server.requests) == 3  # the first try and two retries
+
+
+def test_a_bad_request_unrelated_to_the_format_is_an_error_not_a_downgrade(serve, engine_for):
+    server = serve(failure(400, "maximum context length exceeded"))
+    engine = engine_for(server)
+    with pytest.raises(EngineError, match="400: maximum context length exceeded"):
+        engine.compose(make_plan(TOPIC))
+    assert len(server.requests) == 1 and engine.response_mode == "json_schema"
+
+
+def test_an_unreachable_server_is_an_engine_error(kb):
+    engine = OpenAIEngine(model="m", base_url="http://127.0.0.1:9/v1", retries=0, timeout=2, kb=kb)
+    with pytest.raises(EngineError, match="cannot reach the model server at http://127.0.0.1:9/v1"):
+        engine.compose(make_plan(TOPIC))
 
 
 def test_a_500_then_an_answer_is_retried_to_a_page(serve, engine_for, good):
@@ -277,8 +305,9 @@ def test_a_crisis_topic_sends_no_request(serve, monkeypatch, good):
 
 def test_cli_page_from_the_model_is_stored_with_the_model_name(serve, monkeypatch, home, good):
     server = serve(reply(good))
-    use_server(monkeypatch, server)
-    result = runner.invoke(app, ["explain", TOPIC, "--format", "json"])
+    monkeypatch.setenv("INNERMEANING_RETRIES", "0")
+    flags = ["--engine", "openai", "--base-url", server.url, "--model", "loopback-7b"]
+    result = runner.invoke(app, ["explain", TOPIC, "--format", "json", *flags])
     assert result.exit_code == 0, result.stderr
     page = json.loads(result.stdout)
     assert page["engine"] == "openai:loopback-7b" and page["warnings"] == []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from innermeaning import explain
@@ -72,3 +75,15 @@ def test_body_pages_carry_a_doctor_note():
 
 def test_ordinary_topics_have_no_safety_note():
     assert explain("fear of rejection").safety.level is SafetyLevel.NONE
+
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize("name", ["holdout_crisis.jsonl", "holdout_crisis_2.jsonl"])
+def test_held_out_crisis_sets(name):
+    rows = [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
+    missed = [r["q"] for r in rows if r["crisis"] and crisis_signal(r["q"]) is None]
+    alarms = [r["q"] for r in rows if not r["crisis"] and crisis_signal(r["q"]) is not None]
+    assert missed == []
+    assert len(alarms) <= sum(not r["crisis"] for r in rows) / 20, alarms

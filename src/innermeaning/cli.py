@@ -177,6 +177,132 @@ def config() -> None:
         print(f"{name} = {shown}    # {field.description} [INNERMEANING_{name.upper()}]")
 
 
+def _library(settings):
+    from .store import Library
+
+    return Library(settings.db_path)
+
+
+def _plain_snippet(snippet: str) -> str:
+    from .store import MARK_END, MARK_START
+
+    return snippet.replace(MARK_START, "\u00ab").replace(MARK_END, "\u00bb")
+
+
+@app.command()
+@_converted
+def search(
+    query: Annotated[list[str], typer.Argument(help="Words to look for in your library.")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="Most results to show.")] = 10,
+    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Search the pages in your library, best match first."""
+    import json
+
+    if format not in {"text", "json"}:
+        raise TopicError("--format must be text or json")
+    with _library(_settings()) as library:
+        hits = library.search(" ".join(query), limit)
+    if format == "json":
+        from .store import snippet_html
+
+        results = [{"slug": h.slug, "title": h.title, "kind": h.kind, "snippet": snippet_html(h.snippet)} for h in hits]
+        print(json.dumps({"results": results}, ensure_ascii=False))
+        return
+    if not hits:
+        _stderr("no pages match; `innermeaning explain` writes new ones")
+        raise typer.Exit(1)
+    for hit in hits:
+        print(f"{hit.title} ({hit.kind}) \u2014 {hit.slug}\n    {_plain_snippet(hit.snippet)}")
+
+
+@library_app.command("list")
+@_converted
+def library_list(
+    kind: Annotated[Optional[str], typer.Option(help="Only pages of this kind, e.g. dream.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Most pages to list, newest first.")] = 1000,
+) -> None:
+    """List the pages in your library, newest first: slug, kind and title."""
+    from .models import Kind
+
+    if kind is not None and kind not in {k.value for k in Kind}:
+        raise TopicError(f"unknown kind {kind!r}: choose one of {', '.join(k.value for k in Kind)}")
+    with _library(_settings()) as library:
+        for item in library.recent(limit, kind=kind):
+            print(f"{item.slug}\t{item.kind}\t{item.title}")
+
+
+@library_app.command("show")
+@_converted
+def library_show(
+    slug: Annotated[str, typer.Argument(help="The page's slug, as `library list` prints it.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.TEXT,
+) -> None:
+    """Print one stored page."""
+    from .render import RENDERERS
+
+    with _library(_settings()) as library:
+        page = library.get(slug)
+    sys.stdout.write(RENDERERS[format.value](page).rstrip("\n") + "\n")
+
+
+@library_app.command("export")
+@_converted
+def library_export(
+    format: Annotated[str, typer.Option("--format", "-f", help="json (JSON Lines), markdown or html.")] = "json",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File for json (default: stdout); directory for markdown and html.")] = None,
+) -> None:
+    """Export every stored page: JSON Lines, or one Markdown or HTML file per page."""
+    from .export import export_jsonl, export_pages
+
+    if format not in {"json", "markdown", "html"}:
+        raise TopicError("--format must be json, markdown or html")
+    with _library(_settings()) as library:
+        if format == "json":
+            if output is None:
+                export_jsonl(library, sys.stdout)
+                return
+            with output.open("w", encoding="utf-8") as handle:
+                count = export_jsonl(library, handle)
+        else:
+            if output is None:
+                raise TopicError(f"--format {format} writes one file per page: give a directory with --output")
+            count = export_pages(library, output, format)
+    _stderr(f"exported {count} pages to {output}")
+
+
+@app.command("export")
+@_converted
+def export_site_command(
+    site: Annotated[Path, typer.Option("--site", help="Directory to write the static website into.")],
+    base_url: Annotated[Optional[str], typer.Option(help="Public address of the site, for absolute sitemap links.")] = None,
+) -> None:
+    """Write the library as a static website you can host as is (or open from disk)."""
+    from .export import export_site
+
+    with _library(_settings()) as library:
+        report = export_site(library, site, base_url or "")
+    _stderr(f"wrote {report.pages} pages ({report.files} files) to {report.directory}")
+    if not base_url:
+        _stderr("note: pass --base-url https://your.site/ to make sitemap.xml links absolute")
+
+
+@app.command()
+@_converted
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (one per CPU core is a good start).")] = 1,
+    access_log: Annotated[bool, typer.Option("--access-log", help="Log every request; off by default, as topics are private.")] = False,
+) -> None:
+    """Run the website and JSON API: http://127.0.0.1:8000/ by default."""
+    from .web.server import run
+
+    _settings()  # fail here, once, on a bad configuration rather than in every worker
+    _stderr(f"Inner Meaning is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    run(host, port, workers=workers, access_log=access_log)
+
+
 def main() -> None:
     """Entry point: run the app; an unexpected failure becomes one line, not a traceback."""
     try:

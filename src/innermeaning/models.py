@@ -73,6 +73,7 @@ class Topic(_Frozen):
     kind: Kind
     words: tuple[str, ...] = Field(description="Content words, lemmatised, stopwords removed")
     focus: str = Field("", description="The image or object at the topic's centre: 'a giraffe' in 'dream about a giraffe'")
+    head: str = Field("", description="The phrase's head word, lemmatised: 'guilty' in 'mom guilt'")
 
 
 class Resource(_Frozen):

@@ -26,8 +26,29 @@ class _Signal:
 
 
 @dataclass(frozen=True)
+class _Combo:
+    """A marker of wish, intent or plan followed within `window` words by a harm target."""
+
+    name: str
+    markers: re.Pattern[str]
+    targets: re.Pattern[str]
+    window: int
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        spans = []
+        for marker in self.markers.finditer(text):
+            reach = re.match(r"(?:\s*\S+){0,%d}" % self.window, text[marker.end():])
+            end = marker.end() + (reach.end() if reach else 0)
+            target = self.targets.search(text, marker.end(), end)
+            if target:
+                spans.append(target.span())
+        return spans
+
+
+@dataclass(frozen=True)
 class _Rules:
     signals: tuple[_Signal, ...]
+    combos: tuple[_Combo, ...]
     near_miss: tuple[re.Pattern[str], ...]
     resources: dict[str, tuple[Resource, ...]]
     messages: dict[str, str]
@@ -46,8 +67,13 @@ def _rules() -> _Rules:
         _Signal(name, compile_all(raw["crisis"][name]["patterns"]), compile_all(raw["crisis"][name].get("unless", [])))
         for name in PRIORITY
     )
+    combos = tuple(
+        _Combo(name, re.compile(r"\b(?:" + "|".join(c["markers"]) + r")\b", re.IGNORECASE),
+               re.compile(r"\b(?:" + "|".join(c["targets"]) + ")", re.IGNORECASE), c["window"])
+        for name, c in raw["combo"].items()
+    )
     resources = {k: tuple(Resource(**r) for r in v) for k, v in raw["resources"].items()}
-    return _Rules(signals, compile_all(raw["near_miss"]["patterns"]), resources, raw["messages"], raw["medical"])
+    return _Rules(signals, combos, compile_all(raw["near_miss"]["patterns"]), resources, raw["messages"], raw["medical"])
 
 
 def _normalise(text: str) -> str:
@@ -69,6 +95,11 @@ def crisis_signal(text: str) -> str | None:
         for pattern in signal.patterns:
             if any(not _overlaps(m.span(), cancel) for m in pattern.finditer(text)):
                 return signal.name
+    unless = {s.name: [m.span() for p in s.unless for m in p.finditer(text)] for s in rules.signals}
+    for combo in rules.combos:
+        cancel = benign + unless.get(combo.name, [])
+        if any(not _overlaps(span, cancel) for span in combo.find(text)):
+            return combo.name
     return None
 
 

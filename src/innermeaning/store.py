@@ -23,10 +23,12 @@ from pathlib import Path
 from .errors import NotFoundError, StoreError
 from .models import HEADED_SECTIONS, Explainer, Kind, SectionKind
 
+RELATED_SCAN = 200  # newest pages per shared concept considered by related()
 BUSY_TIMEOUT = 10.0  # seconds a writer waits for another writer before giving up
 MARK_START, MARK_END = "\x02", "\x03"  # snippet markers: control characters no stored text contains
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 RANK_WEIGHTS = "30.0, 10.0, 1.0"  # bm25 weights of title, query and prose: a title match outranks prose
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # what slugify() makes; also safe as a file name
 _TERM = re.compile(r"\w+", re.UNICODE)
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -223,6 +225,8 @@ class Library:
         """Store a page under its slug. A page already there is kept in `versions` and replaced."""
         if page.is_crisis:
             raise StoreError("crisis pages are never stored")
+        if not SLUG.match(page.slug) or len(page.slug) > 80:
+            raise StoreError(f"cannot save a page with the slug {page.slug!r}: use lower-case letters, digits and -")
         body, stamp = page.model_dump_json(), now()
         text = searchable_text(page)
         try:
@@ -303,12 +307,6 @@ class Library:
         """The stored page. Raises NotFoundError."""
         return Explainer.model_validate_json(self.get_json(slug))
 
-    def find(self, slug: str) -> Explainer | None:
-        try:
-            return self.get(slug)
-        except NotFoundError:
-            return None
-
     def record(self, slug: str) -> Record:
         """The page with its version, request count and times. Raises NotFoundError."""
         rows = self._query("SELECT body, version, asks, created, updated FROM pages WHERE slug = ?", (slug,))
@@ -351,15 +349,23 @@ class Library:
         return [Summary(*r) for r in rows]
 
     def related(self, slug: str, limit: int = 6) -> list[Summary]:
-        """Other pages that share the most concepts with this one (a topic's own entry counts too)."""
+        """Other pages sharing the most concepts with this one (a topic's own entry counts too).
+
+        Per concept only the RELATED_SCAN newest pages are candidates, so the cost stays flat as a
+        library grows (a concept such as a common practice may be shared by thousands of pages).
+        """
         rows = self._query(
-            """SELECT p.slug, p.title, p.kind FROM pages me
-               JOIN page_concepts mine ON mine.page_id = me.id
-               JOIN page_concepts theirs ON theirs.concept = mine.concept AND theirs.page_id != me.id
-               JOIN pages p ON p.id = theirs.page_id
-               WHERE me.slug = ?
-               GROUP BY p.id ORDER BY count(*) DESC, p.asks DESC, p.title LIMIT ?""",
-            (slug, limit),
+            """WITH mine AS (SELECT pc.concept, me.id AS me FROM pages me
+                             JOIN page_concepts pc ON pc.page_id = me.id WHERE me.slug = ?1)
+               SELECT p.slug, p.title, p.kind FROM (
+                   SELECT theirs.page_id AS id, count(*) AS shared FROM mine
+                   JOIN page_concepts theirs ON theirs.concept = mine.concept AND theirs.page_id IN (
+                       SELECT page_id FROM page_concepts WHERE concept = mine.concept AND page_id != mine.me
+                       ORDER BY page_id DESC LIMIT ?3)
+                   GROUP BY theirs.page_id) AS hit
+               JOIN pages p ON p.id = hit.id
+               ORDER BY hit.shared DESC, p.asks DESC, p.title LIMIT ?2""",
+            (slug, limit, RELATED_SCAN),
         )
         return [Summary(*r) for r in rows]
 

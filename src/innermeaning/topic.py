@@ -157,7 +157,7 @@ def parse_topic(raw: str, lexicon: Lexicon, known: set[str] | frozenset[str] = f
     kind = classify(phrase, lexicon)
     return Topic(
         query=query, text=phrase, title=make_title(phrase), slug=slugify(phrase), kind=kind,
-        words=tuple(words), focus=find_focus(phrase, kind),
+        words=tuple(words), focus=find_focus(phrase, kind), head=lexicon.head(phrase),
     )
 
 

@@ -50,7 +50,8 @@ def _notes() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def system_prompt() -> str:
     """The fixed instructions: voice, honesty rules, word ranges and the JSON shape. Same for every topic."""
-    ranges = {f"{key}_{end}": value for key, (low, high) in WORD_RANGES.items() for end, value in (("min", low), ("max", high))}
+    ranges = {f"{key}_min": low for key, (low, _) in WORD_RANGES.items()}
+    ranges |= {f"{key}_max": high for key, (_, high) in WORD_RANGES.items()}
     return _template("system.md").substitute(
         ranges,
         causes_min=CAUSES_RANGE[0], causes_max=CAUSES_RANGE[1], cause_min=CAUSE_WORDS[0], cause_max=CAUSE_WORDS[1],
@@ -124,7 +125,9 @@ def _entry_notes(plan: Plan) -> str:
         f"- Common roots: {'; '.join(entry.causes)}.",
         f"- Gentle steps: {' '.join(entry.advice)}",
     ]
-    lines += [f"- How {names[cid]} shows up here: it {link.strip().rstrip('.')}." for cid, link in entry.links.items() if cid in names]
+    for cid, link in entry.links.items():
+        if cid in names:
+            lines.append(f"- How {names[cid]} shows up here: it {link.strip().rstrip('.')}.")
     return "\n".join(lines)
 
 
@@ -181,7 +184,10 @@ def read_draft(raw: str) -> tuple[Sections | None, list[str]]:
     if not isinstance(data, dict):
         return None, [f"the answer was a JSON {type(data).__name__}, not an object with the six sections"]
     if (_SCHEMA_MARKERS & data.keys() or data.get("type") == "object") and not _SECTION_KEYS <= data.keys():
-        return None, ["the answer repeated the JSON schema instead of filling it in: write the page itself as a JSON object with the six sections"]
+        return None, [
+            "the answer repeated the JSON schema instead of filling it in: "
+            "write the page itself as a JSON object with the six sections"
+        ]
     try:
         return Sections.model_validate(data), []
     except ValidationError as exc:

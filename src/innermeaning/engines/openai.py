@@ -101,7 +101,9 @@ class OpenAIEngine:
         key = settings.api_key.get_secret_value() if settings.api_key else None
         if settings.base_url:
             if not settings.base_url.startswith(("http://", "https://")):
-                raise ConfigError(f"base URL {settings.base_url!r} must start with http:// or https://, e.g. http://127.0.0.1:11434/v1")
+                raise ConfigError(
+                    f"base URL {settings.base_url!r} must start with http:// or https://, e.g. http://127.0.0.1:11434/v1"
+                )
         elif not key:
             raise ConfigError(
                 "the openai engine needs a server: pass --base-url URL (e.g. http://127.0.0.1:11434/v1) "
@@ -139,7 +141,8 @@ class OpenAIEngine:
                     return sections
             if answer.problem:
                 problems.insert(0, answer.problem)
-            log.info("%s: draft %d of %d for %r failed: %s", self.name, attempt, self.attempts, plan.topic.slug, "; ".join(problems))
+            log.info("%s: draft %d of %d for %r failed: %s", self.name, attempt, self.attempts, plan.topic.slug,
+                     "; ".join(problems))
             messages += [{"role": "assistant", "content": draft}, {"role": "user", "content": repair_prompt(problems)}]
         shown = problems[0] + (f"; {len(problems)} problems in all" if len(problems) > 1 else "")
         raise DraftRejected(
@@ -174,7 +177,8 @@ class OpenAIEngine:
         with self._lock:  # several topics may hit the refusal at once; step down one place, once
             if self._format == mode:
                 self._format = mode + 1
-                log.info("%s: server refused response_format %s (%d); using %s", self.name, FORMATS[mode], exc.status_code, FORMATS[mode + 1])
+                log.info("%s: server refused response_format %s (%d); using %s",
+                         self.name, FORMATS[mode], exc.status_code, FORMATS[mode + 1])
 
     def _describe(self, exc: openai.APIStatusError) -> str:
         """The server's answer in one line, with a hint, and without the key even if the server echoed it."""

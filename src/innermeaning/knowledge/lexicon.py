@@ -28,6 +28,7 @@ class Lexicon:
     strip_frames: tuple[str, ...]
     strip_suffixes: tuple[str, ...]
     kind_cues: tuple[tuple[str, tuple[str, ...]], ...]
+    head_breaks: frozenset[str]
     synonyms: dict[str, str]
     phrase_synonyms: tuple[tuple[re.Pattern[str], str], ...]
     lemmas: dict[str, str] = field(default_factory=dict)
@@ -55,6 +56,17 @@ class Lexicon:
             if token.isdigit() and len(token) >= 3 and "number" not in out:
                 out.append("number")  # '1212' is read as a number, so it meets entries on repeating numbers
         return out
+
+    def head(self, text: str) -> str:
+        """The phrase's head: its last content word before the first preposition or clause break."""
+        tokens = tokenize(self.fold_phrases(text.lower()))
+        first_chunk = []
+        for i, token in enumerate(tokens):
+            if token in self.head_breaks and first_chunk:
+                break
+            first_chunk.append(token)
+        words = self.content_words(" ".join(first_chunk))
+        return words[-1] if words else ""
 
     def correct(self, words: list[str], known: set[str]) -> list[str]:
         """Swap unknown words for a close known one (typos: 'procrastinaton'), leave the rest."""
@@ -90,6 +102,7 @@ def build_lexicon(raw: dict, vocabulary: set[str]) -> Lexicon:
         strip_frames=tuple(sorted(raw["strip_frames"], key=len, reverse=True)),
         strip_suffixes=tuple(sorted(raw["strip_suffixes"], key=len, reverse=True)),
         kind_cues=tuple((kind, tuple(cues)) for kind, cues in raw["kinds"].items()),
+        head_breaks=frozenset(raw["head_breaks"]),
         synonyms=synonyms,
         phrase_synonyms=tuple(sorted(phrase_synonyms, key=lambda p: -len(p[0].pattern))),
         lemmas=lemmas,

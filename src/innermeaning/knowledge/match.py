@@ -16,18 +16,31 @@ from .loader import KnowledgeBase
 #: An entry whose fit reaches this is used for the page's specific content.
 ENTRY_FIT = 0.62
 #: Below ENTRY_FIT, entries that still reach this lend their concepts, not their prose.
-RELATED_FIT = 0.45
+RELATED_FIT = 0.5
 #: A topic whose fit reaches this takes the entry's title.
 TITLE_FIT = 0.86
-KIND_MISMATCH = 0.72
+#: A dream entry for a waking topic (or the reverse) is rarely right: "always running late".
+KIND_MISMATCH = 0.55
+#: Each side must cover at least this share of the other's weight to count fully...
+MIN_COVERAGE = 0.5
+#: ...otherwise its fit is scaled by this.
+UNDER_COVERED = 0.6
+#: A phrase that misses the topic's head word ("guilt" in "mom guilt") is scaled by this.
+HEADLESS = 0.75
 #: A concept named in the topic counts only when its words are this rare in total (IDF), so a
 #: generic word such as "dream" does not pull in one concept over the kind's defaults.
 HIT_MIN = 1.2
 CONSTRUCTS, LENSES, PRACTICES = 4, 2, 3
 
 
-def score_entries(words: list[str], kind: Kind, kb: KnowledgeBase) -> list[tuple[float, str]]:
-    """Every entry sharing a word with the topic, best first, as (fit, entry id)."""
+def score_entries(words: list[str], kind: Kind, kb: KnowledgeBase, head: str = "") -> list[tuple[float, str]]:
+    """Every entry sharing a word with the topic, best first, as (fit, entry id).
+
+    A phrase's fit is the F1 of two coverages weighted by rarity: how much of the topic the phrase
+    explains (recall) and how much of the phrase the topic contains (precision). A phrase that explains
+    less than MIN_COVERAGE of either side is discounted, so "mom guilt" does not land on an entry about a
+    mother's death merely because both mention mothers.
+    """
     index = kb.index
     query = set(words)
     q_total = sum(index.weight(w) for w in query) or 1.0
@@ -39,13 +52,16 @@ def score_entries(words: list[str], kind: Kind, kb: KnowledgeBase) -> list[tuple
         recall = overlap / q_total
         precision = overlap / (phrase.total or 1.0)
         fit = phrase.weight * 2 * recall * precision / (recall + precision)
+        if min(recall, precision) < MIN_COVERAGE:
+            fit *= UNDER_COVERED
+        if head and head in query and head not in phrase.words and len(query) > 1:
+            fit *= HEADLESS
         if fit > best.get(phrase.record, 0.0):
             best[phrase.record] = fit
     for i in {i for w in query for i in index.keywords_by_word.get(w, ())}:
         key = index.entry_keywords[i]
-        if key.words <= query:  # a keyword present nudges its entry, never decides alone
-            bonus = 0.08 * key.total / q_total
-            best[key.record] = best.get(key.record, 0.0) + bonus
+        if key.words <= query and key.record in best:  # a keyword nudges an entry already in play
+            best[key.record] += 0.08 * key.total / q_total
     for entry_id in best:
         if (kb.entries[entry_id].kind is Kind.DREAM) != (kind is Kind.DREAM):
             best[entry_id] *= KIND_MISMATCH
@@ -72,7 +88,7 @@ def _top(scores: dict[str, float], limit: int) -> list[str]:
 
 def match_topic(topic: Topic, kb: KnowledgeBase) -> Match:
     """Find the best entry (if one fits) and the constructs, lenses and practices for this topic."""
-    ranked = score_entries(list(topic.words), topic.kind, kb)
+    ranked = score_entries(list(topic.words), topic.kind, kb, topic.head)
     fit, best_id = ranked[0] if ranked else (0.0, "")
     entry = kb.entries[best_id] if fit >= ENTRY_FIT else None
     defaults = kb.frames["kinds"][(entry.kind if entry else topic.kind).value]

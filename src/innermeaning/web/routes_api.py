@@ -9,8 +9,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import NotFoundError
 from ..models import Explainer
-from ..store import snippet_html
-from .routes_site import SLUG, client_ip, get_site
+from ..store import SLUG, snippet_html
+from .routes_site import client_ip, get_site
 from .security import MAX_SEARCH, MAX_TOPIC
 from .service import Site
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,14 +10,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import NotFoundError
-from ..store import snippet_html
+from ..store import SLUG, snippet_html
 from .security import MAX_SEARCH, MAX_TOPIC
 from .service import Site
 from .templating import kinds, render, render_explainer, stylesheet
 
 router = APIRouter(include_in_schema=False)
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PER_PAGE = 50
 RECENT = 12
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
