@@ -80,7 +80,7 @@ def test_ordinary_topics_have_no_safety_note():
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.mark.parametrize("name", ["holdout_crisis.jsonl", "holdout_crisis_2.jsonl"])
+@pytest.mark.parametrize("name", ["holdout_crisis.jsonl", "holdout_crisis_2.jsonl", "holdout_crisis_3.jsonl"])
 def test_held_out_crisis_sets(name):
     rows = [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
     missed = [r["q"] for r in rows if r["crisis"] and crisis_signal(r["q"]) is None]

@@ -25,7 +25,7 @@ SECTIONS = {"construct": "constructs", "lens": "lenses", "practice": "practices"
 # field -> (min items, max items, min words per item, max words per item); None = not a list
 LIST_RULES = {
     "construct": {"keywords": (3, 20, 1, 4), "themes": (1, 6, 1, 1), "definitions": (2, 4, 8, 45),
-                  "shows_up": (3, 5, 8, 45), "causes": (2, 4, 2, 20), "references": (1, 4, 1, 12),
+                  "shows_up": (3, 6, 8, 45), "causes": (2, 6, 2, 20), "references": (1, 4, 1, 12),
                   "practices": (1, 4, 1, 1)},
     "lens": {"keywords": (2, 20, 1, 4), "themes": (1, 6, 1, 1), "views": (4, 6, 8, 50),
              "invitations": (2, 4, 6, 45)},

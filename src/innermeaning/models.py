@@ -164,6 +164,7 @@ class Match(_Frozen):
     practices: tuple[Practice, ...] = ()
     themes: tuple[str, ...] = ()
     motif: str = Field("", description="For dreams and signs without an entry: the image itself, e.g. 'giraffe'")
+    related: tuple[Entry, ...] = Field((), description="Near entries that lend concepts and causes to a general page")
 
 
 class Plan(_Frozen):
@@ -178,6 +179,7 @@ class Plan(_Frozen):
     practices: tuple[Practice, ...] = ()
     themes: tuple[str, ...] = ()
     motif: str = ""
+    related: tuple[Entry, ...] = ()
 
     @property
     def concept_ids(self) -> list[str]:

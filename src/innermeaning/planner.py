@@ -31,4 +31,5 @@ def plan(topic: Topic, safety: Safety, match: Match | None) -> Plan:
         practices=match.practices,
         themes=match.themes,
         motif=match.motif,
+        related=match.related,
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -349,25 +350,29 @@ class Library:
         return [Summary(*r) for r in rows]
 
     def related(self, slug: str, limit: int = 6) -> list[Summary]:
-        """Other pages sharing the most concepts with this one (a topic's own entry counts too).
+        """Other pages sharing the most concepts with this one, then the most asked for.
 
-        Per concept only the RELATED_SCAN newest pages are candidates, so the cost stays flat as a
-        library grows (a concept such as a common practice may be shared by thousands of pages).
+        Per concept only the RELATED_SCAN newest pages are candidates (one index range each), so the
+        cost stays flat as a library grows and a common concept comes to be shared by thousands.
         """
-        rows = self._query(
-            """WITH mine AS (SELECT pc.concept, me.id AS me FROM pages me
-                             JOIN page_concepts pc ON pc.page_id = me.id WHERE me.slug = ?1)
-               SELECT p.slug, p.title, p.kind FROM (
-                   SELECT theirs.page_id AS id, count(*) AS shared FROM mine
-                   JOIN page_concepts theirs ON theirs.concept = mine.concept AND theirs.page_id IN (
-                       SELECT page_id FROM page_concepts WHERE concept = mine.concept AND page_id != mine.me
-                       ORDER BY page_id DESC LIMIT ?3)
-                   GROUP BY theirs.page_id) AS hit
-               JOIN pages p ON p.id = hit.id
-               ORDER BY hit.shared DESC, p.asks DESC, p.title LIMIT ?2""",
-            (slug, limit, RELATED_SCAN),
+        rows = self._query("SELECT id FROM pages WHERE slug = ?", (slug,))
+        if not rows:
+            return []
+        me = rows[0][0]
+        shared: Counter[int] = Counter()
+        for (concept,) in self._query("SELECT concept FROM page_concepts WHERE page_id = ?", (me,)):
+            shared.update(row[0] for row in self._query(
+                "SELECT page_id FROM page_concepts WHERE concept = ? AND page_id != ? ORDER BY page_id DESC LIMIT ?",
+                (concept, me, RELATED_SCAN)))
+        candidates = dict(shared.most_common(limit * 4))
+        if not candidates:
+            return []
+        found = self._query(
+            f"SELECT id, slug, title, kind, asks FROM pages WHERE id IN ({','.join('?' * len(candidates))})",
+            tuple(candidates),
         )
-        return [Summary(*r) for r in rows]
+        found.sort(key=lambda r: (-candidates[r[0]], -r[4], r[2]))
+        return [Summary(r[1], r[2], r[3]) for r in found[:limit]]
 
     def search(self, query: str, limit: int = 20) -> list[SearchResult]:
         """Pages matching all the words (or, failing that, any word), best first by bm25.

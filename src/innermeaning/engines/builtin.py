@@ -125,7 +125,7 @@ class _Composer:
         self.slots = {
             "topic": topic, "Topic": topic[:1].upper() + topic[1:],
             "noun": self.frames["kinds"][self.kind.value]["noun"],
-            "a": names[0], "b": names[1] if len(names) > 1 else names[0], "c": names[-1],
+            "a": names[0], "A": names[0][:1].upper() + names[0][1:], "b": names[1] if len(names) > 1 else names[0], "c": names[-1],
             "list": join_names(names[:3]),
             "entry": topic_phrase(self.entry.title) if self.entry else topic,
             "motif": plan.motif or topic,
@@ -229,10 +229,18 @@ class _Composer:
         return f"{construct.name}, {gloss}, {link.strip().rstrip('.')}"
 
     def causes(self) -> list[str]:
-        causes = list(self.entry.causes) if self.entry else []
-        pool = [cause for c in self.plan.constructs for cause in (self.choose(c.causes, c.id, "cause"), *c.causes)]
+        if self.entry:
+            causes = list(self.entry.causes)
+            pool = [self.choose(c.causes, c.id, "cause") for c in self.plan.constructs]
+            wanted = 4
+        else:
+            # A general page takes one cause from each near entry and each construct, chosen by the topic.
+            causes = [self.choose(e.causes, e.id, "cause") for e in self.plan.related]
+            pool = [self.choose(c.causes, c.id, "cause") for c in self.plan.constructs]
+            pool += [cause for c in self.plan.constructs for cause in c.causes]
+            wanted = 5
         for cause in pool:
-            if len(causes) >= (5 if not self.entry else 4):
+            if len(causes) >= wanted:
                 break
             if cause not in causes:
                 causes.append(cause)

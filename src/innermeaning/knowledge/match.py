@@ -105,11 +105,10 @@ def match_topic(topic: Topic, kb: KnowledgeBase) -> Match:
     if entry:
         for section, attr in fields.items():
             add(section, getattr(entry, attr), 10.0, 0.5)
-    for related_fit, related_id in ranked[: 3 if entry is None else 0]:
-        if related_fit >= RELATED_FIT:
-            related = kb.entries[related_id]
-            for section, attr in fields.items():
-                add(section, getattr(related, attr), 4.0 * related_fit, 0.3)
+    related = [kb.entries[rid] for rfit, rid in ranked[: 3 if entry is None else 0] if rfit >= RELATED_FIT]
+    for near, (related_fit, _) in zip(related, ranked):
+        for section, attr in fields.items():
+            add(section, getattr(near, attr), 4.0 * related_fit, 0.3)
     for key, score in hits.items():
         section, cid = key.split(":", 1)
         add(section, [cid], score)
@@ -139,6 +138,7 @@ def match_topic(topic: Topic, kb: KnowledgeBase) -> Match:
         practices=tuple(kb.practices[c] for c in _top(scores["practice"], PRACTICES)),
         themes=tuple(themes),
         motif="" if entry else topic.focus,
+        related=tuple(related[:2]),
     )
 
 
