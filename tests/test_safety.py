@@ -80,10 +80,23 @@ def test_ordinary_topics_have_no_safety_note():
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.mark.parametrize("name", ["holdout_crisis.jsonl", "holdout_crisis_2.jsonl", "holdout_crisis_3.jsonl"])
+@pytest.mark.parametrize("name", ["holdout_crisis.jsonl", "holdout_crisis_2.jsonl", "holdout_crisis_3.jsonl", "holdout_crisis_4.jsonl"])
 def test_held_out_crisis_sets(name):
     rows = [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
     missed = [r["q"] for r in rows if r["crisis"] and crisis_signal(r["q"]) is None]
     alarms = [r["q"] for r in rows if not r["crisis"] and crisis_signal(r["q"]) is not None]
     assert missed == []
     assert len(alarms) <= sum(not r["crisis"] for r in rows) / 20, alarms
+
+
+def test_ordinary_topics_in_the_knowledge_base_raise_no_alarm(kb):
+    phrasings = [p for e in kb.entries.values() for p in (e.title, *e.aliases)]
+    alarms = [p for p in phrasings if crisis_signal(p) is not None]
+    assert alarms == []
+
+
+def test_typos_and_unlisted_phrasings_reach_the_statistical_screen():
+    from innermeaning.safety import model_score, _model
+
+    assert model_score("feeling sucidal again idk what to do") >= _model()["threshold"]
+    assert model_score("what a lovely walk by the lake") < _model()["threshold"]

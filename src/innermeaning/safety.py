@@ -6,6 +6,7 @@ of resources and a short warm message instead of a "meaning", and never reaches 
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from functools import lru_cache
 
 from .knowledge.loader import DATA_DIR
 from .models import Entry, Kind, Resource, Safety, SafetyLevel, Topic
+from .safety_features import features
 
 #: When several signals match, the most specific one chooses the message and extra resources.
 PRIORITY = ("abuse", "overdose", "eating_disorder", "harm_to_others", "self_harm", "suicide")
@@ -49,6 +51,7 @@ class _Combo:
 class _Rules:
     signals: tuple[_Signal, ...]
     combos: tuple[_Combo, ...]
+    model_veto: tuple[re.Pattern[str], ...]
     near_miss: tuple[re.Pattern[str], ...]
     resources: dict[str, tuple[Resource, ...]]
     messages: dict[str, str]
@@ -73,7 +76,8 @@ def _rules() -> _Rules:
         for name, c in raw["combo"].items()
     )
     resources = {k: tuple(Resource(**r) for r in v) for k, v in raw["resources"].items()}
-    return _Rules(signals, combos, compile_all(raw["near_miss"]["patterns"]), resources, raw["messages"], raw["medical"])
+    return _Rules(signals, combos, compile_all(raw["model"]["veto"]), compile_all(raw["near_miss"]["patterns"]),
+                  resources, raw["messages"], raw["medical"])
 
 
 def _normalise(text: str) -> str:
@@ -100,12 +104,29 @@ def crisis_signal(text: str) -> str | None:
         cancel = benign + unless.get(combo.name, [])
         if any(not _overlaps(span, cancel) for span in combo.find(text)):
             return combo.name
+    # The model only speaks where no rule saw an ordinary idiom ("burning myself out") or a veto context.
+    vetoed = benign or any(spans for spans in unless.values()) or any(p.search(text) for p in rules.model_veto)
+    if not vetoed and model_score(text) >= _model()["threshold"]:
+        return "distress"
     return None
+
+
+@lru_cache(maxsize=1)
+def _model() -> dict:
+    with (DATA_DIR / "screen_model.json").open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def model_score(text: str) -> float:
+    """The statistical screen's score for `text`; at or above the model's threshold means distress."""
+    model = _model()
+    weights = model["weights"]
+    return model["bias"] + sum(weights.get(f, 0.0) for f in features(text))
 
 
 def crisis_safety(signal: str) -> Safety:
     rules = _rules()
-    extra = rules.resources.get(signal, ())
+    extra = rules.resources.get(signal, ())  # "distress" (the model's signal) adds no specific line
     return Safety(
         level=SafetyLevel.CRISIS, message=rules.messages[signal],
         resources=extra + rules.resources["crisis"], category=signal,

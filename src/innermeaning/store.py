@@ -395,21 +395,17 @@ class Library:
                 return [SearchResult(*r) for r in rows]
         return []
 
-    def iter_pages(self) -> Iterator[Explainer]:
-        """Every stored page, by slug; streamed, so a large library is not held in memory."""
-        try:
-            for (body,) in self.db.execute("SELECT body FROM pages ORDER BY slug"):
-                yield Explainer.model_validate_json(body)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot read the library: {exc}") from exc
-
     def iter_json(self) -> Iterator[str]:
-        """Every stored page as its JSON line, by slug."""
+        """Every stored page as its JSON line, by slug; streamed, so a large library is not held in memory."""
         try:
             for (body,) in self.db.execute("SELECT body FROM pages ORDER BY slug"):
                 yield body
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read the library: {exc}") from exc
+
+    def iter_pages(self) -> Iterator[Explainer]:
+        """Every stored page, by slug."""
+        return map(Explainer.model_validate_json, self.iter_json())
 
 
 def snippet_html(snippet: str) -> str:
