@@ -13,6 +13,7 @@ What it does, all on loopback and in a fresh temporary INNERMEANING_HOME:
    working set once ("cold": rendered, related topics looked up), the timed run then measures the
    steady state in which rendered pages are served from each worker's cache;
 5. times GET /api/v1/search over HTTP, one request at a time (median).
+Progress goes to stderr; the figures are printed as JSON on stdout.
 
 With --wrk the load step also runs Debian's wrk (`apt-get install wrk`) when it is on PATH.
 Targets (issue 4): >= 500 pages/s with 16 clients on 2 cores, p99 < 100 ms; search median <= 10 ms.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import shutil
@@ -37,6 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ["fear", "rejection", "dream water", "fear of rejection", "people pleasing", "anxiety sleep", "grief",
            "procrastination", "feeling numb", "trust", "self esteem", "anger", "lonely holidays", "teeth falling",
            "perfectionism", "help", "guilt", "control", "burden", "seeing 111"]
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def fill(db_path: Path, total: int) -> list[str]:
@@ -171,7 +177,7 @@ def pct(values: list[float], p: float) -> float:
 
 def run_wrk(port: int, paths: list[str], clients: int, seconds: float, workdir: Path) -> None:
     if not shutil.which("wrk"):
-        print("wrk: not installed (apt-get install wrk); skipped")
+        say("wrk: not installed (apt-get install wrk); skipped")
         return
     script = workdir / "paths.lua"
     listed = ",".join(f'"{p}"' for p in paths)
@@ -179,7 +185,7 @@ def run_wrk(port: int, paths: list[str], clients: int, seconds: float, workdir: 
                       "  return wrk.format('GET', paths[math.random(#paths)])\nend\n")
     out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--latency", "-s", str(script),
                           f"http://127.0.0.1:{port}"], capture_output=True, text=True)
-    print("wrk:\n" + out.stdout)
+    say("wrk:\n" + out.stdout)
 
 
 def main() -> None:
@@ -201,34 +207,41 @@ def main() -> None:
     db_path = load_settings().db_path
     started = time.perf_counter()
     slugs = fill(db_path, args.pages)
-    print(f"library: {len(slugs)} pages stored in {time.perf_counter() - started:.1f} s ({db_path})")
-
+    say(f"library: {len(slugs)} pages stored in {time.perf_counter() - started:.1f} s")
     search = time_search(db_path)
-    print(f"Library.search over {len(slugs)} pages: median {statistics.median(search):.2f} ms, "
-          f"p90 {pct(search, 90):.2f} ms, max {max(search):.2f} ms ({len(search)} queries)")
+    say(f"Library.search: median {statistics.median(search):.2f} ms over {len(search)} queries")
 
     port = free_port()
     server = start_server(workdir / "home", port, args.workers)
     try:
         paths = [f"/explainers/{s}" for s in random.Random(7).sample(slugs, min(args.working_set, len(slugs)))]
         cold, cold_time = asyncio.run(warm(port, paths, args.clients))
-        print(f"cold pass: {len(cold)} pages first fetched at {len(cold) / cold_time:.0f} pages/s, "
-              f"p50 {pct(cold, 50):.1f} ms, p99 {pct(cold, 99):.1f} ms")
+        say(f"cold pass: {len(cold)} pages at {len(cold) / cold_time:.0f} pages/s")
         latencies, errors, elapsed = asyncio.run(load(port, paths, args.clients, args.seconds))
         rate = len(latencies) / elapsed
-        print(f"load: {args.clients} clients, {args.workers} workers, {elapsed:.1f} s: {len(latencies)} pages, "
-              f"{rate:.0f} pages/s, p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms, "
-              f"errors {len(errors)}")
+        say(f"load: {rate:.0f} pages/s, p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms")
         searches = asyncio.run(http_search(port))
-        print(f"GET /api/v1/search: median {statistics.median(searches):.2f} ms, p90 {pct(searches, 90):.2f} ms")
         if args.wrk:
             run_wrk(port, paths, args.clients, args.seconds, workdir)
-        ok = rate >= 500 and pct(latencies, 99) < 100 and statistics.median(search) <= 10 and not errors
-        print("targets (>= 500 pages/s, p99 < 100 ms, search median <= 10 ms):", "met" if ok else "NOT met")
     finally:
         server.terminate()
         server.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
+
+    figures = {
+        "setup": {"pages": len(slugs), "working_set": len(paths), "clients": args.clients,
+                  "workers": args.workers, "seconds": round(elapsed, 1), "cpus": os.cpu_count()},
+        "cold_pass": {"pages_per_s": round(len(cold) / cold_time), "p50_ms": round(pct(cold, 50), 1),
+                      "p99_ms": round(pct(cold, 99), 1)},
+        "explainer_pages": {"pages_per_s": round(rate), "p50_ms": round(pct(latencies, 50), 1),
+                            "p99_ms": round(pct(latencies, 99), 1), "errors": len(errors)},
+        "library_search": {"median_ms": round(statistics.median(search), 2), "p90_ms": round(pct(search, 90), 2),
+                           "max_ms": round(max(search), 2)},
+        "http_search": {"median_ms": round(statistics.median(searches), 2), "p90_ms": round(pct(searches, 90), 2)},
+    }
+    figures["targets_met"] = (rate >= 500 and pct(latencies, 99) < 100 and not errors
+                              and statistics.median(search) <= 10 and statistics.median(searches) <= 10)
+    print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":
