@@ -56,3 +56,13 @@ def test_dev_sets_meet_the_targets(name):
     result = runner.invoke(app, ["eval", str(path), "--format", "json"])
     report = json.loads(result.stdout)
     assert result.exit_code == 0, report["failures"][:10]
+
+
+@pytest.mark.parametrize("name", ["holdout_topics.jsonl", "holdout_crisis.jsonl", "holdout_crisis_2.jsonl",
+                                  "holdout_crisis_3.jsonl", "holdout_crisis_4.jsonl"])
+def test_held_out_sets_meet_the_targets(name):
+    """Topic sets written without sight of the knowledge base: the targets hold beyond the dev sample."""
+    path = Path(__file__).parent / "data" / name
+    result = runner.invoke(app, ["eval", str(path), "--format", "json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, report["failures"][:10]

@@ -55,6 +55,11 @@ class Links(HTMLParser):
         self._in_jsonld = False
 
 
+def export(site: Path, base_url: str = ""):
+    with Library(load_settings().db_path) as lib:
+        return export_site(lib, site, base_url)
+
+
 def parse(path: Path) -> Links:
     parser = Links()
     parser.feed(path.read_text(encoding="utf-8"))
@@ -63,7 +68,7 @@ def parse(path: Path) -> Links:
 
 def test_the_static_site_has_every_page_and_its_links_resolve_on_disk(stored, tmp_path):
     site = tmp_path / "site"
-    report = export_site(Library(load_settings().db_path), site)
+    report = export(site)
     assert report.pages == len(stored)
     expected = {"index.html", "style.css", "sitemap.xml"} | {f"explainers/{s}.html" for s in stored}
     expected |= {f"kinds/{k}.html" for k in ("pattern", "emotion", "dream", "sign", "spiritual")}
@@ -81,7 +86,7 @@ def test_the_static_site_has_every_page_and_its_links_resolve_on_disk(stored, tm
 
 def test_exported_explainers_look_like_the_site_and_carry_json_ld(stored, tmp_path):
     site = tmp_path / "site"
-    export_site(Library(load_settings().db_path), site, base_url="https://example.org/meaning")
+    export(site, base_url="https://example.org/meaning")
     page = site / "explainers" / "fear-of-rejection.html"
     html = page.read_text(encoding="utf-8")
     assert "<h1>Fear of Rejection</h1>" in html and "Related topics" in html
@@ -97,7 +102,7 @@ def test_exported_explainers_look_like_the_site_and_carry_json_ld(stored, tmp_pa
 
 def test_the_sitemap_lists_every_page_with_absolute_links(stored, tmp_path):
     site = tmp_path / "site"
-    export_site(Library(load_settings().db_path), site, base_url="https://example.org/")
+    export(site, base_url="https://example.org/")
     tree = ElementTree.parse(site / "sitemap.xml")
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     locs = [e.text for e in tree.findall("s:url/s:loc", ns)]
@@ -110,7 +115,7 @@ def test_json_ld_cannot_break_out_of_its_script_block(tmp_path):
     page = explain("dreaming of water").model_copy(update={"title": "Water </script><script>alert(1)</script>"})
     with Library(load_settings().db_path) as lib:
         lib.save(page)
-    export_site(Library(load_settings().db_path), tmp_path / "site")
+    export(tmp_path / "site")
     html = (tmp_path / "site" / "explainers" / "dreaming-of-water.html").read_text()
     assert "<script>alert(1)" not in html
     assert json.loads(parse(tmp_path / "site" / "explainers" / "dreaming-of-water.html").jsonld[0])["headline"] == page.title

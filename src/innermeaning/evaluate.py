@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .config import load_settings
-from .errors import ConfigError, InnerMeaningError
+from .errors import ConfigError, InnerMeaningError, TopicError
 from .knowledge.lexicon import tokenize
 from .models import Explainer, SafetyLevel, Sections
 from .pipeline import explain
@@ -134,9 +134,11 @@ def evaluate_rows(rows: list[dict], thresholds: Thresholds = Thresholds(), progr
         try:
             page = explain(query, settings=settings)
         except InnerMeaningError as exc:
-            report.errors += 1
-            report.failures.append(f"{query!r}: error: {exc.message}")
             page = None
+            # Refusing an off-topic near miss ("killer sudoku tips") is right; any other refusal is an error.
+            if not (isinstance(exc, TopicError) and row.get("crisis") is False):
+                report.errors += 1
+                report.failures.append(f"{query!r}: error: {exc.message}")
         timings.append((time.perf_counter() - started) * 1000)
         if bar:
             bar.advance(bar.task_ids[0])
