@@ -145,4 +145,6 @@ def medical_note(kind: Kind, entry: Entry | None) -> Safety:
         return Safety()
     rules = _rules()
     specific = entry.medical if entry and entry.medical else rules.medical["default"]
-    return Safety(level=SafetyLevel.MEDICAL, message=f"{specific} {rules.medical['urgent']}")
+    # The emergency line belongs to body sensations; a habit's note (skin picking) keeps to its own advice.
+    message = f"{specific} {rules.medical['urgent']}" if kind is Kind.BODY else specific
+    return Safety(level=SafetyLevel.MEDICAL, message=message)

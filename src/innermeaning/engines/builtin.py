@@ -189,7 +189,8 @@ class _Composer:
             unlinked = [c for c in constructs if c.id not in self.entry.links][:1]
             extra = [with_reference(self.choose(c.definitions, c.id, "def"), self.reference(c)) for c in unlinked]
             sentences = self.fill(list(self.entry.core), extra, FLOOR["core"], BUDGET["core"])
-            return self.page.paragraph(self.fill(sentences, themes, BUDGET["core"], BUDGET["core"]))
+            # Name the themes only where the entry's own core is brief; a full one already shows them.
+            return self.page.paragraph(self.fill(sentences, themes, FLOOR["core"] + 20, BUDGET["core"]))
         sentences = self.fill([self.frame("honest")], self.explain_constructs(constructs[:2], "core"), FLOOR["core"] + 30, BUDGET["core"])
         return self.page.paragraph(self.fill(sentences, themes, BUDGET["core"], BUDGET["core"]))
 

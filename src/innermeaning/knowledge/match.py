@@ -116,7 +116,7 @@ def match_topic(topic: Topic, kb: KnowledgeBase) -> Match:
         add(section, defaults.get(attr, []), 1.0, 0.1)
 
     ranked_constructs = _top(scores["construct"], len(scores["construct"]))
-    if entry:
+    if entry and fit < TITLE_FIT:
         # Keep one place for a construct the user's own words point to beyond the entry's list,
         # e.g. "boss" in "fear of confrontation with my boss".
         own = [c for c in _top({k.split(":", 1)[1]: v for k, v in hits.items() if k.startswith("construct:")}, 3)
