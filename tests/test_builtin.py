@@ -82,3 +82,14 @@ def test_seed_topic_matches_its_golden_page():
     for construct in ("attachment anxiety", "attachment avoidance", "self-esteem", "all-or-nothing thinking"):
         assert construct in lowered
     assert 4 <= len(page.possible_causes) <= 7
+
+
+def test_every_entry_page_passes_every_check(kb):
+    """The whole knowledge base, page by page: shape, proportions, artifacts and grounding."""
+    failures = {}
+    for entry in kb.entries.values():
+        page = explain(entry.title)
+        problems = check(Sections(**page.model_dump(include=set(Sections.model_fields))), kb, page.query)
+        if problems:
+            failures[entry.id] = problems
+    assert failures == {}

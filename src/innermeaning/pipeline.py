@@ -76,7 +76,7 @@ def explain(query: str, *, settings: Settings | None = None, engine: Engine | No
         return crisis_page(the_plan, kb)
     engine = engine or get_engine(settings)
     sections, engine_name, warnings = compose(the_plan, engine, settings, kb)
-    problems = check(sections)
+    problems = check(sections, kb, the_plan.topic.query)
     if problems:
         log.debug("page for %r has problems: %s", query, problems)
     return assemble(the_plan, sections, engine_name, kb, warnings)

@@ -120,7 +120,8 @@ def make_title(phrase: str) -> str:
     """A display title from the core phrase: 'can't ask for help' -> 'Difficulty Asking for Help'."""
     for pattern, prefix in ((_DIFFICULTY, "difficulty "), (_HABIT, ""), (_FIRST_PERSON, "")):
         found = pattern.match(phrase)
-        if found and found.group(1) not in {"am", "was", "have", "had", "do", "did", "feel", "felt"}:
+        clauses = found and re.search(r"\b(and|then|but|so|because)\b", found.group(2))
+        if found and not clauses and found.group(1) not in {"am", "was", "have", "had", "do", "did", "feel", "felt"}:
             phrase = f"{prefix}{_gerund(found.group(1))}{found.group(2)}"
             break
     phrase = re.sub(r"\bi'm\b", "I'm", phrase)
@@ -161,13 +162,23 @@ def parse_topic(raw: str, lexicon: Lexicon, known: set[str] | frozenset[str] = f
     )
 
 
+def _has_english_word(words: tuple[str, ...]) -> bool:
+    """Whether any word is in lemminflect's English lexicon: an unusual topic, not gibberish."""
+    candidates = [w for w in words if len(w) >= 4 and w.isalpha()]
+    if not candidates:
+        return False
+    import lemminflect  # lazy: only topics with no word the knowledge base knows get here
+
+    return any(lemminflect.getAllLemmas(w) for w in candidates)
+
+
 def ensure_readable(topic: Topic, known: set[str] | frozenset[str]) -> None:
     """Refuse a topic with no word we know and no cue to its kind (gibberish, another language).
 
     Called after the safety screen, so that slang such as "kms", or a long message, is screened first.
     """
     _check_readable(topic.query)
-    if topic.kind is Kind.PATTERN and not any(w in known for w in topic.words):
+    if topic.kind is Kind.PATTERN and not any(w in known for w in topic.words) and not _has_english_word(topic.words):
         raise TopicError(
             f"we could not find anything we know about in \"{topic.query}\": try a few plain English words, "
             "e.g. \"fear of rejection\" or \"dreaming of water\""

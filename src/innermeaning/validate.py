@@ -7,6 +7,7 @@ catches psychological constructs or references that the knowledge base cannot st
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from .knowledge.lexicon import tokenize
@@ -77,44 +78,71 @@ def check_shape(sections: Sections) -> list[str]:
     return problems
 
 
-@lru_cache(maxsize=4)
-def _grounding_vocabulary(kb: KnowledgeBase) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
-    words: set[str] = set()
-    refs: set[tuple[str, str]] = set()
+_MENTION = re.compile(r"\b([A-Z][A-Za-z'\u00C0-\u017F-]+)\b[^.()]{0,60}?\b(1[89]\d\d|20\d\d)\b")
+
+
+@dataclass(frozen=True)
+class _Grounds:
+    names: frozenset[str]  # words of construct, lens and practice names and aliases
+    terms: frozenset[str]  # every "X theory"-like term the knowledge base itself uses
+    references: frozenset[tuple[str, str]]  # (author word, year) pairs the knowledge base cites
+
+
+def _texts(kb: KnowledgeBase):
     for c in kb.constructs.values():
-        for text in (c.name, *c.aliases, c.gloss, *c.definitions):
-            words.update(tokenize(text))
-        for ref in c.references:
-            year = re.search(r"\d{4}", ref)
-            if year:
-                refs.update((t, year.group(0)) for t in tokenize(ref) if not t.isdigit())
-    for p in kb.practices.values():
-        if p.reference and (year := re.search(r"\d{4}", p.reference)):
-            refs.update((t, year.group(0)) for t in tokenize(p.reference) if not t.isdigit())
+        yield from (c.name, *c.aliases, c.gloss, *c.definitions, *c.shows_up, *c.causes, *c.references)
+    for e in kb.entries.values():
+        yield from (*e.intro, *e.core, *e.spiritual, *e.causes, *e.advice, *e.links.values(), e.medical)
     for lens in kb.lenses.values():
-        words.update(tokenize(lens.name))
-    return frozenset(words), frozenset(refs)
+        yield from (lens.name, *lens.views, *lens.invitations)
+    for p in kb.practices.values():
+        yield from (p.name, *p.steps, p.reference)
 
 
-def check_grounding(sections: Sections, kb: KnowledgeBase) -> list[str]:
-    """Named constructs and (Author Year) references must be ones the knowledge base knows."""
-    vocabulary, references = _grounding_vocabulary(kb)
+@lru_cache(maxsize=4)
+def _grounds(kb: KnowledgeBase) -> _Grounds:
+    names: set[str] = set()
+    for rec in [*kb.constructs.values(), *kb.lenses.values(), *kb.practices.values()]:
+        for text in (rec.name, *getattr(rec, "aliases", ())):
+            names.update(tokenize(text))
+    terms, refs = set(), set()
+    for text in _texts(kb):
+        text = text.replace("et al.", "et al")  # "Dugas et al. 1998" is one mention, not a sentence end
+        terms.update(" ".join(tokenize(m.group(0))) for m in _CONSTRUCT_TERM.finditer(text))
+        refs.update((m.group(1).lower(), m.group(2)) for m in _MENTION.finditer(text))
+    return _Grounds(frozenset(names), frozenset(terms), frozenset(refs))
+
+
+def check_grounding(sections: Sections, kb: KnowledgeBase, topic: str = "") -> list[str]:
+    """Named constructs and (Author Year) references must be ones the knowledge base knows.
+
+    A term such as "X theory" is grounded when the knowledge base uses the same term, or when the word
+    just before its head names one of our constructs ("attachment theory"), or when the user's own topic
+    says it ("savior complex"); anything else is invented.
+    """
+    grounds = _grounds(kb)
+    own = set(tokenize(topic))
     text = " ".join([sections.core_meaning, sections.psychological_perspective, *sections.possible_causes])
     problems = []
     for found in _CONSTRUCT_TERM.finditer(text):
         modifiers = [w for w in tokenize(found.group(1)) if w not in _GENERIC_TERMS]
-        if modifiers and not any(w in vocabulary for w in modifiers[-2:]):
+        term = " ".join(tokenize(found.group(0)))
+        if modifiers and term not in grounds.terms and modifiers[-1] not in grounds.names | own:
             problems.append(f"names {found.group(0)!r}, which the knowledge base cannot ground")
     for found in _REFERENCE.finditer(" ".join([text, sections.spiritual_perspective, sections.gentle_advice])):
         author, year = found.group(1).lower(), found.group(2)
-        if (author, year) not in references:
+        if (author, year) not in grounds.references:
             problems.append(f"cites ({found.group(1)} {year}), which the knowledge base does not hold")
     return problems
 
 
-def check(sections: Sections, kb: KnowledgeBase | None = None) -> list[str]:
-    """All problems with a draft page; an empty list means it may be shown and stored."""
+def check(sections: Sections, kb: KnowledgeBase | None = None, topic: str = "") -> list[str]:
+    """All problems with a draft page; an empty list means it may be shown and stored.
+
+    With a knowledge base, named constructs and references are checked too; `topic` is what the user
+    typed, whose own words need no grounding.
+    """
     problems = check_shape(sections)
     if kb is not None:
-        problems += check_grounding(sections, kb)
+        problems += check_grounding(sections, kb, topic)
     return problems

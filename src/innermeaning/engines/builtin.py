@@ -19,6 +19,8 @@ from ..models import Construct, Kind, Plan, Sections
 #: Soft word budgets per section: composition stops adding optional sentences past these.
 BUDGET = {"intro": 120, "core": 150, "spiritual": 160, "psych": 170, "advice": 160}
 #: And adds optional sentences until these are reached.
+#: Words at least this rare (IDF) count when judging whether a phrasing touches the topic.
+TELLING_IDF = 2.0
 FLOOR = {"intro": 55, "core": 70, "spiritual": 80, "psych": 90, "advice": 75}
 
 
@@ -118,6 +120,10 @@ class _Composer:
         self.kind = plan.topic.kind
         self.key = plan.topic.slug
         self.page = _Page()
+        material = [plan.topic.text, *(self.entry.core if self.entry else ()), *(self.entry.spiritual if self.entry else ()),
+                    *plan.themes, *(c.name for c in plan.constructs)]
+        self.lexicon, self.index = kb.lexicon, kb.index
+        self.vocabulary = {w for text in material for w in self.telling(text)}
         names = [c.name for c in plan.constructs] or ["what you are feeling"]
         topic = topic_phrase(plan.topic.title)
         if self.kind is Kind.DREAM and plan.motif and not self.entry:
@@ -196,22 +202,54 @@ class _Composer:
 
     def spiritual(self) -> str:
         lenses = self.plan.lenses
-        views = [self.choose(lens.views, lens.id, "view") for lens in lenses]
-        invitations = [self.choose(lens.invitations, lens.id, "invite") for lens in lenses[:1]]
+        invitations = [self.fitting(lens.invitations, lens.id, "invite") for lens in lenses[:1]]
         if self.entry:
+            # Beside an entry's own spiritual reading, a lens's view must touch the topic, or it stays out.
+            views = [v for v in (self.fitting(lens.views, lens.id, "view", related_only=True) for lens in lenses) if v]
             sentences = list(self.entry.spiritual)
             return self.page.paragraph(self.fill(sentences, views[:1] + invitations, FLOOR["spiritual"], BUDGET["spiritual"]))
+        views = [self.fitting(lens.views, lens.id, "view") for lens in lenses]
         sentences = [self.frame("spiritual_open")]
         return self.page.paragraph(self.fill(sentences, views + invitations, FLOOR["spiritual"] + 20, BUDGET["spiritual"]))
+
+    def fitting(self, options: Sequence[str], *slot: str, related_only: bool = False) -> str:
+        """The phrasing that shares most words with this topic's material; the topic's hash breaks ties.
+
+        A lens offers views on many subjects (loss, anger, rest); this keeps a view about hatred off a
+        page about pregnancy loss when a view about grief is there to be had.
+        """
+        overlap = [len(self.vocabulary & self.telling(o)) for o in options]
+        best = max(overlap, default=0)
+        if related_only and best == 0:
+            return ""
+        return self.choose([o for o, n in zip(options, overlap) if n == best], *slot)
+
+    def telling(self, text: str) -> set[str]:
+        """Content words of `text` rare enough in the knowledge base to say what it is about."""
+        return {w for w in self.lexicon.content_words(text) if self.index.weight(w) >= TELLING_IDF}
 
     def psychological(self) -> str:
         constructs = self.plan.constructs
         links = self.entry.links if self.entry else {}
-        sentences = [self.frame("psych_open")]
-        sentences += [self.fused(c, links[c.id]) for c in constructs if c.id in links]
-        unlinked = [c for c in constructs if c.id not in links]
-        floor = FLOOR["psych"] + (0 if links else 40)
-        return self.page.paragraph(self.fill(sentences, self.explain_constructs(unlinked, "psych"), floor, BUDGET["psych"]))
+        body, named = [], []
+        for c in (c for c in constructs if c.id in links):
+            sentence = self.fused(c, links[c.id])
+            if sum(map(words, body)) + words(sentence) > BUDGET["psych"] - 10:
+                break  # the opening line still needs its room under the section's limit
+            body.append(sentence)
+            named.append(c)
+        floor = FLOOR["psych"] + (0 if links else 40) - 15  # the opening line adds about 15 words
+        for c in (c for c in constructs if c.id not in links):
+            if sum(map(words, body)) >= floor:
+                break
+            added = self.fill(body, self.explain_constructs([c], "psych"), floor, BUDGET["psych"] - 20)
+            if any(c.name.lower() in sentence.lower() for sentence in added[len(body):] + added):
+                named.append(c)
+            body = added
+        # The opening line names the constructs the paragraph goes on to explain, and only those.
+        names = [c.name for c in (named or constructs[:1])][:3]
+        opening = pick(self.frames["general"]["psych_open"], self.key, "psych_open").format(**{**self.slots, "list": join_names(names)})
+        return self.page.paragraph([opening, *body])
 
     def explain_constructs(self, constructs: Sequence[Construct], slot: str) -> list[str]:
         """For each construct, a definition that names it (once per page), then a scene of how it shows up."""

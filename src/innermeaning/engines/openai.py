@@ -136,7 +136,7 @@ class OpenAIEngine:
             draft = answer.text
             sections, problems = read_draft(draft)
             if sections is not None:
-                problems = check(sections, self.kb)
+                problems = check(sections, self.kb, plan.topic.query)
                 if not problems:
                     return sections
             if answer.problem:

@@ -116,12 +116,16 @@ def match_topic(topic: Topic, kb: KnowledgeBase) -> Match:
         add(section, defaults.get(attr, []), 1.0, 0.1)
 
     ranked_constructs = _top(scores["construct"], len(scores["construct"]))
-    if entry and fit < TITLE_FIT:
-        # Keep one place for a construct the user's own words point to beyond the entry's list,
-        # e.g. "boss" in "fear of confrontation with my boss".
-        own = [c for c in _top({k.split(":", 1)[1]: v for k, v in hits.items() if k.startswith("construct:")}, 3)
-               if c not in entry.constructs]
-        ranked_constructs = [c for c in entry.constructs if c in kb.constructs][: CONSTRUCTS - 1] + own[:1] + ranked_constructs
+    if entry:
+        # The entry's own order stands, constructs it links to the topic first.
+        own_list = [c for c in entry.constructs if c in entry.links] + [c for c in entry.constructs if c not in entry.links]
+        if fit < TITLE_FIT:
+            # Keep one place for a construct the user's own words point to beyond the entry's list,
+            # e.g. "boss" in "fear of confrontation with my boss".
+            hit_ids = _top({k.split(":", 1)[1]: v for k, v in hits.items() if k.startswith("construct:")}, 3)
+            extra = [c for c in hit_ids if c not in entry.constructs][:1]
+            own_list = own_list[: CONSTRUCTS - len(extra)] + extra
+        ranked_constructs = own_list + ranked_constructs
     constructs = [kb.constructs[c] for c in dict.fromkeys(ranked_constructs)][:CONSTRUCTS]
     themes = list(entry.themes) if entry else _themes(constructs, topic.kind, kb)
     for lens in kb.lenses.values():
