@@ -48,7 +48,7 @@ def words(text: str) -> int:
 
 
 def catalogue_ids() -> set[str]:
-    path = os.environ.get("INNERMEANING_KB_CATALOGUE", "/work/kbplan/catalogue.md")  # PLANNING-ONLY default, remove
+    path = os.environ.get("INNERMEANING_KB_CATALOGUE")
     if not path or not Path(path).exists():
         return set()
     return set(re.findall(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b|\b[a-z]+\b", Path(path).read_text()))

@@ -136,7 +136,7 @@ class _Composer:
             "entry": topic_phrase(self.entry.title) if self.entry else topic,
             "motif": plan.motif or topic,
             "tradition": plan.lenses[0].tradition if plan.lenses else "many traditions",
-            "themes": join_names([t.replace("-", " ") if t != "self-worth" else t for t in plan.themes[:3]]),
+            "themes": join_names([kb.frames["theme_names"].get(t, t) for t in plan.themes[:3]]),
         }
 
     # -- helpers ---------------------------------------------------------------------------------
