@@ -25,9 +25,9 @@ class Engine(Protocol):
 def get_engine(settings: Settings) -> Engine:
     """The engine the settings ask for. Heavy engines are imported only when chosen."""
     if settings.engine == "builtin":
-        from .builtin import BuiltinEngine
+        from .builtin import shared_engine
 
-        return BuiltinEngine()
+        return shared_engine()
     if settings.engine == "openai":
         from .openai import OpenAIEngine
 

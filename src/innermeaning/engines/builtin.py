@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from collections.abc import Sequence
 
 from ..knowledge import load_knowledge
@@ -107,13 +108,21 @@ class BuiltinEngine:
 
     def __init__(self, kb: KnowledgeBase | None = None) -> None:
         self.kb = kb or load_knowledge()
+        self._telling = {}  # knowledge text -> its telling words; the texts are few, the pages many
 
     def compose(self, plan: Plan) -> Sections:
-        return _Composer(plan, self.kb).sections()
+        return _Composer(plan, self.kb, self._telling).sections()
+
+
+@lru_cache(maxsize=1)
+def shared_engine() -> BuiltinEngine:
+    """One built-in engine per process, so its caches serve every page."""
+    return BuiltinEngine()
 
 
 class _Composer:
-    def __init__(self, plan: Plan, kb: KnowledgeBase) -> None:
+    def __init__(self, plan: Plan, kb: KnowledgeBase, telling_cache: dict[str, frozenset[str]]) -> None:
+        self.telling_cache = telling_cache
         self.plan = plan
         self.entry = plan.entry
         self.frames = kb.frames
@@ -224,9 +233,13 @@ class _Composer:
             return ""
         return self.choose([o for o, n in zip(options, overlap) if n == best], *slot)
 
-    def telling(self, text: str) -> set[str]:
+    def telling(self, text: str) -> frozenset[str]:
         """Content words of `text` rare enough in the knowledge base to say what it is about."""
-        return {w for w in self.lexicon.content_words(text) if self.index.weight(w) >= TELLING_IDF}
+        found = self.telling_cache.get(text)
+        if found is None:
+            found = frozenset(w for w in self.lexicon.content_words(text) if self.index.weight(w) >= TELLING_IDF)
+            self.telling_cache[text] = found
+        return found
 
     def psychological(self) -> str:
         constructs = self.plan.constructs
