@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..models import Construct, Kind, Lens, Match, Practice, Topic
+from ..models import Construct, Kind, Match, Topic
 from .loader import KnowledgeBase
 
 #: An entry whose fit reaches this is used for the page's specific content.
@@ -105,10 +105,10 @@ def match_topic(topic: Topic, kb: KnowledgeBase) -> Match:
     if entry:
         for section, attr in fields.items():
             add(section, getattr(entry, attr), 10.0, 0.5)
-    related = [kb.entries[rid] for rfit, rid in ranked[: 3 if entry is None else 0] if rfit >= RELATED_FIT]
-    for near, (related_fit, _) in zip(related, ranked):
+    near = [(rfit, kb.entries[rid]) for rfit, rid in ranked[: 3 if entry is None else 0] if rfit >= RELATED_FIT]
+    for related_fit, related_entry in near:
         for section, attr in fields.items():
-            add(section, getattr(near, attr), 4.0 * related_fit, 0.3)
+            add(section, getattr(related_entry, attr), 4.0 * related_fit, 0.3)
     for key, score in hits.items():
         section, cid = key.split(":", 1)
         add(section, [cid], score)
@@ -142,7 +142,7 @@ def match_topic(topic: Topic, kb: KnowledgeBase) -> Match:
         practices=tuple(kb.practices[c] for c in _top(scores["practice"], PRACTICES)),
         themes=tuple(themes),
         motif="" if entry else topic.focus,
-        related=tuple(related[:2]),
+        related=tuple(e for _, e in near[:2]),
     )
 
 
@@ -156,4 +156,4 @@ def _themes(constructs: list[Construct], kind: Kind, kb: KnowledgeBase) -> list[
     return _top({k: float(v) for k, v in counts.items()}, 5)
 
 
-__all__ = ["match_topic", "score_entries", "Construct", "Lens", "Practice"]
+__all__ = ["match_topic", "score_entries"]
