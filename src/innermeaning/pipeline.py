@@ -14,7 +14,7 @@ from .engines.base import Engine, get_engine
 from .errors import EngineError, InnerMeaningError
 from .knowledge import load_knowledge, match_topic
 from .knowledge.loader import KnowledgeBase
-from .models import Explainer, Plan, Safety, SafetyLevel, Sections
+from .models import Explainer, Plan, SafetyLevel, Sections
 from .planner import plan
 from .safety import screen
 from .topic import ensure_readable, parse_topic
@@ -108,4 +108,4 @@ def explain_many(
         yield from pool.map(one, queries)
 
 
-__all__ = ["CRISIS_TITLE", "Safety", "compose", "explain", "explain_many", "make_plan"]
+__all__ = ["CRISIS_TITLE", "compose", "explain", "explain_many", "make_plan"]

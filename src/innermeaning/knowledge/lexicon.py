@@ -61,7 +61,7 @@ class Lexicon:
         """The phrase's head: its last content word before the first preposition or clause break."""
         tokens = tokenize(self.fold_phrases(text.lower()))
         first_chunk = []
-        for i, token in enumerate(tokens):
+        for token in tokens:
             if token in self.head_breaks and first_chunk:
                 break
             first_chunk.append(token)
